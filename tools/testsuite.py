@@ -11,6 +11,7 @@ pytest stages.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools import venv_path
 from tools.engine import EngineError, ensure_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(STAGES), help=f"comma-separated stages (default: {','.join(STAGES)})"
     )
     args = parser.parse_args(argv)
+    os.environ["PATH"] = venv_path()
     wanted = [name for name in args.only.split(",") if name]
     unknown = [name for name in wanted if name not in STAGES]
     if unknown:

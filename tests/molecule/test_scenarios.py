@@ -24,6 +24,7 @@ ORDER = ["preflight", "docker", "nginx", "swarm", "zookeeper", "zookeeper-ensemb
 TIMEOUT_S = 1800
 
 sys.path.insert(0, str(ROOT))
+from tools import venv_path  # noqa: E402
 from tools.images.build import read_status  # noqa: E402
 
 
@@ -76,7 +77,15 @@ def test_molecule_scenario(scenario: str, platform: str | None) -> None:
     log = LOGS / f"molecule-{scenario}{'-' + platform if platform else ''}.log"
     start = time.monotonic()
     with log.open("w") as out:
-        result = subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=TIMEOUT_S, check=False)
+        result = subprocess.run(
+            command,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=TIMEOUT_S,
+            check=False,
+            env=dict(os.environ, PATH=venv_path()),
+        )
     elapsed = time.monotonic() - start
     print(f"molecule {scenario} {platform or ''}: rc={result.returncode} in {elapsed:.0f} s (log: {log})")
     if result.returncode != 0:
