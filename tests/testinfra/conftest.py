@@ -20,6 +20,8 @@ PLAYBOOK = """\
 - name: Run {role} with test input
   hosts: {hosts}
   gather_facts: true
+  # The roles need distribution, architecture, Python and service manager facts: all in "min".
+  gather_subset: [min]
   tasks:
     - name: Include {role}
       ansible.builtin.include_role:
