@@ -30,11 +30,13 @@ from tools.images.build import archive_path
 from tools.images.recipes import RECIPES
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB_DIR = ROOT / ".lab"
+# Another name keeps a second lab apart (the tests use one while yours runs).
+NAME = os.environ.get("TOOLKIT_LAB_NAME", "lab")
+LAB_DIR = ROOT / f".{NAME}"
 INVENTORY = LAB_DIR / "inventory.yml"
-GROUP = "lab"
-NETWORK = "toolkit-lab"
-REPO_NAME = "lab-aptrepo"
+GROUP = NAME
+NETWORK = f"toolkit-{NAME}"
+REPO_NAME = f"{NAME}-aptrepo"
 OS_CHOICES = ("ubuntu1604", "debian12")
 FRAMEWORK_STATUS_PORT = 8080
 
@@ -56,7 +58,7 @@ def nested_containers_work() -> tuple[bool, str]:
 
 
 def host_names(count: int) -> list[str]:
-    return [f"lab-{index}" for index in range(1, count + 1)]
+    return [f"{NAME}-{index}" for index in range(1, count + 1)]
 
 
 def mesos_debs() -> list[str]:
@@ -87,7 +89,7 @@ def inventory(names: list[str], repo: dict[str, str]) -> dict[str, Any]:
         "mesos_framework_base_image": RECIPES["appbase"].image,
         "mesos_framework_base_archive": str(archive_path(RECIPES["appbase"])),
         "mesos_master_debs": debs,
-        "mesos_agent_debs": debs,
+        "mesos_agent_debs": list(debs),
         "mesos_master_install": bool(debs),
         "mesos_agent_install": bool(debs),
         "mesos_framework_enabled": bool(debs),
@@ -154,7 +156,12 @@ def status() -> int:
         running = hosts.docker("inspect", "--format", "{{.State.Status}}", name, check=False).stdout.strip() or "gone"
         print(f"  {name:<8} {address:<15} {running}")
         bridge_page = hosts.docker(
-            "exec", name, "sh", "-c", "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' dummy-nginx 2>/dev/null", check=False
+            "exec",
+            name,
+            "sh",
+            "-c",
+            "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' dummy-nginx 2>/dev/null",
+            check=False,
         ).stdout.strip()
         if bridge_page:
             print(f"           dummy-nginx on docker-internal: http://{bridge_page}/ (from {name})")
@@ -166,7 +173,8 @@ def status() -> int:
     print(f"  Mesos UI: http://{first}:5050/  (agents: {len(master.get('slaves', []))})")
     tasks = fetch_json(f"http://{first}:{FRAMEWORK_STATUS_PORT}/tasks") or {}
     for task in tasks.get("tasks", []):
-        print(f"  nginx task {task.get('task_id')}: http://{task.get('hostname')}:{task.get('port') or 80}/")
+        url = f"http://{task.get('hostname')}:{task.get('host_port') or 80}/"
+        print(f"  nginx task {task.get('task_id')} ({task.get('state')}): {url}")
     return 0
 
 
@@ -179,11 +187,15 @@ def down() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.lab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.lab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     up_cmd = sub.add_parser("up", help="start the lab hosts and write their inventory")
     up_cmd.add_argument("--hosts", type=int, default=3, help="number of hosts (default 3)")
-    up_cmd.add_argument("--os", choices=OS_CHOICES, help="host OS (default: ubuntu1604 where nested containers run, else debian12)")
+    up_cmd.add_argument(
+        "--os", choices=OS_CHOICES, help="host OS (default: ubuntu1604 where nested containers run, else debian12)"
+    )
     sub.add_parser("status", help="what runs where")
     sub.add_parser("down", help="remove everything the lab made")
     args = parser.parse_args(argv)

@@ -84,7 +84,10 @@ def stage_unit(stage: Stage) -> None:
 
 
 def stage_molecule(stage: Stage) -> None:
-    output = run([sys.executable, "-m", "pytest", "tests/molecule", "-v", "-rs", "-s", "-p", "no:cacheprovider"], stage)
+    output = run(
+        [sys.executable, "-m", "pytest", "tests/molecule", "tests/lab", "-v", "-rs", "-s", "-p", "no:cacheprovider"],
+        stage,
+    )
     count_pytest(output, stage)
 
 

@@ -125,7 +125,11 @@ def finish_rootfs(recipe: Recipe, rootfs: Path) -> None:
     (rootfs / "etc/apt/sources.list").write_text("\n".join(recipe.sources) + "\n")
     # systemd writes a fresh machine id at first boot when the file is empty.
     (rootfs / "etc/machine-id").write_text("")
-    for pattern in ("var/lib/apt/lists/*_*", "var/cache/apt/archives/*.deb", "var/cache/apt/*.bin"):
+    for path in rootfs.glob("var/cache/apt/archives/*.deb"):
+        path.unlink()  # debootstrap's own, already installed
+    if recipe.cached_packages:
+        download_into_cache(recipe, rootfs)
+    for pattern in ("var/lib/apt/lists/*_*", "var/cache/apt/*.bin"):
         for path in rootfs.glob(pattern):
             path.unlink()
     if recipe.host:
@@ -133,6 +137,17 @@ def finish_rootfs(recipe: Recipe, rootfs: Path) -> None:
             link = rootfs / "etc/systemd/system" / unit
             link.unlink(missing_ok=True)
             link.symlink_to("/dev/null")
+
+
+def download_into_cache(recipe: Recipe, rootfs: Path) -> None:
+    shutil.copy("/etc/resolv.conf", rootfs / "etc/resolv.conf")
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "--download-only", "--yes", "-qq", *recipe.cached_packages],
+    ):
+        result = subprocess.run(["chroot", str(rootfs), *command], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"{recipe.name}: {' '.join(command)} failed in the image: {result.stderr.strip()[-1500:]}")
 
 
 def docker_import(recipe: Recipe, rootfs: Path, key: str) -> None:

@@ -6,7 +6,7 @@ that image (and only that one) on the next `python -m tools.images build`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 KEYRINGS = Path(__file__).parent / "keyrings"
@@ -49,7 +49,9 @@ class Recipe:
     fingerprints: tuple[str, ...] = ()  # keys that must be in that keyring
     components: tuple[str, ...] = ("main",)
     host: bool = True  # a systemd host (CMD /sbin/init) or a plain base image
-    extra: dict[str, str] = field(default_factory=dict)
+    # Downloaded into apt's cache, not installed: the roles install them as on
+    # any host, but the tests do not fetch them again for every scenario.
+    cached_packages: tuple[str, ...] = ()
 
     @property
     def image(self) -> str:
@@ -67,6 +69,7 @@ RECIPES: dict[str, Recipe] = {
             f"deb {DEBIAN_MIRROR} bookworm-updates main",
             "deb http://deb.debian.org/debian-security bookworm-security main",
         ),
+        cached_packages=("docker.io", "python3-docker", "python3-requests", "zookeeperd"),
     ),
     "ubuntu1604": Recipe(
         name="ubuntu1604",
@@ -79,6 +82,7 @@ RECIPES: dict[str, Recipe] = {
             f"deb {UBUNTU_MIRROR} xenial-security main universe",
         ),
         keyring="ubuntu-archive-keyring.gpg",
+        cached_packages=("docker.io", "python3-pip", "zookeeperd"),
         fingerprints=UBUNTU_ARCHIVE_FINGERPRINTS,
         components=("main", "universe"),
     ),
