@@ -222,7 +222,12 @@ def run_playbook(
             forks=forks,
             cmdline=" ".join(cmdline) or None,
             extravars=extra_vars or None,
-            envvars={"PATH": venv_path(), "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_STDOUT_CALLBACK": "default"},
+            envvars={
+                "PATH": venv_path(),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_FORCE_COLOR": "false",
+                "ANSIBLE_STDOUT_CALLBACK": "default",
+            },
             quiet=True,
             event_handler=progress,
             cancel_callback=cancel,
