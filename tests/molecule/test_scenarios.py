@@ -9,6 +9,7 @@ Each run's full output is kept in .cache/logs/molecule-<case>.log.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -88,6 +89,10 @@ def test_molecule_scenario(scenario: str, platform: str | None) -> None:
         )
     elapsed = time.monotonic() - start
     print(f"molecule {scenario} {platform or ''}: rc={result.returncode} in {elapsed:.0f} s (log: {log})")
+    # The verifier's own count and skip reasons, so what did not run is visible here too.
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("SKIPPED") or re.match(r"^=+ .*(passed|failed|skipped).* in [0-9.]+s", line):
+            print(f"    verifier: {line.strip('= ')}")
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-80:])
         pytest.fail(f"molecule test -s {scenario} failed (rc={result.returncode}); last lines of {log}:\n{tail}")
