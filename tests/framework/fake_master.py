@@ -246,6 +246,7 @@ class FakeMaster:
         auto_offers: bool = True,
         launch_plan: LaunchPlan = runs,
         redirect_to: str | None = None,
+        bind: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
         self.agents = agents if agents is not None else [Agent(f"{MASTER_ID}-S0")]
         self.heartbeat_interval = heartbeat_interval
@@ -269,7 +270,7 @@ class FakeMaster:
         self.suppressed = False
         self._ids = itertools.count(1)
         self._stopped = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = ThreadingHTTPServer(bind, _handler(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.address = f"127.0.0.1:{self.port}"

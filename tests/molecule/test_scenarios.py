@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / ".cache" / "logs"
 # Cheapest and most basic first, so a broken foundation fails fast.
-ORDER = ["preflight", "docker", "nginx", "swarm", "zookeeper", "zookeeper-ensemble", "mesos", "lab"]
+ORDER = ["preflight", "docker", "nginx", "swarm", "zookeeper", "zookeeper-ensemble", "mesos", "framework"]
 TIMEOUT_S = 1800
 
 sys.path.insert(0, str(ROOT))
