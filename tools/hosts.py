@@ -124,15 +124,18 @@ def start(spec: HostSpec) -> None:
 def wait_for_systemd(name: str, timeout_s: float = BOOT_TIMEOUT_S) -> str:
     """Wait until systemd in the host has finished booting; return its state."""
     deadline = time.monotonic() + timeout_s
-    state = "unknown"
+    comm, state = "unknown", "unknown"
     while time.monotonic() < deadline:
+        # /sbin/init is a link to systemd, which names itself "systemd" only
+        # once it runs: "init" for a moment is normal.
         comm = docker("exec", name, "cat", "/proc/1/comm", check=False).stdout.strip()
-        if comm and comm != "systemd":
-            raise HostError(f"host {name}: PID 1 is {comm!r}, not systemd; the host image must boot /sbin/init")
-        state = docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
-        if state in ("running", "degraded"):
-            return state
+        if comm == "systemd":
+            state = docker("exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+            if state in ("running", "degraded"):
+                return state
         time.sleep(1)
+    if comm != "systemd":
+        raise HostError(f"host {name}: PID 1 is {comm!r}, not systemd; the host image must boot /sbin/init")
     raise HostError(f"host {name}: systemd did not finish booting within {timeout_s:.0f} s (state {state!r})")
 
 

@@ -81,3 +81,21 @@ def test_instance_config_tells_molecule_to_use_docker_exec(tmp_path):
     assert yaml.safe_load(path.read_text()) == [
         {"instance": "h1", "address": "h1", "user": "root", "connection": "community.docker.docker"}
     ]
+
+
+def test_init_name_during_boot_is_not_an_error(monkeypatch):
+    answers = iter(["init", "systemd", "running"])
+
+    def fake_docker(*args: str, check: bool = True):
+        return completed(0, stdout=next(answers) + "\n")
+
+    monkeypatch.setattr(hosts, "docker", fake_docker)
+    monkeypatch.setattr(hosts.time, "sleep", lambda _: None)
+    assert hosts.wait_for_systemd("h1", timeout_s=5) == "running"
+
+
+def test_pid1_that_never_becomes_systemd_is_named(monkeypatch):
+    monkeypatch.setattr(hosts, "docker", lambda *args, check=True: completed(0, stdout="bash\n"))
+    monkeypatch.setattr(hosts.time, "sleep", lambda _: None)
+    with pytest.raises(hosts.HostError, match="PID 1 is 'bash', not systemd"):
+        hosts.wait_for_systemd("h1", timeout_s=0.01)
