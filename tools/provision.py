@@ -6,7 +6,7 @@
 Each run gets a fresh private data directory (mode 0700) that is removed
 afterwards, so no extra vars or passwords stay on disk; what is kept is a run
 record (the output and the summary) under .cache/provision/, the newest
-`RECORDS_KEPT` of them. The exit code is non-zero when a host failed or was
+ten of them. The exit code is non-zero when a host failed or was
 unreachable, when a play matched no hosts, or when the run did not complete.
 
 Python callers use `run_playbook(...)`, which returns the same summary.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 import tempfile
@@ -58,6 +59,9 @@ class ProvisionResult:
     hosts: dict[str, HostStats] = field(default_factory=dict)
     plays_without_hosts: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    # With --limit, plays for other groups match no hosts by design.
+    limited: bool = False
+    record: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -66,7 +70,8 @@ class ProvisionResult:
     def problems(self) -> list[str]:
         found = [f"{name}: failed" for name, s in self.hosts.items() if s.failed]
         found += [f"{name}: unreachable" for name, s in self.hosts.items() if s.unreachable]
-        found += [f"play '{play}' matched no hosts" for play in self.plays_without_hosts]
+        if self.plays_without_hosts and (not self.limited or not self.hosts):
+            found += [f"play '{play}' matched no hosts" for play in self.plays_without_hosts]
         if self.status != "successful" and not found:
             found.append(f"the run did not complete (status {self.status}, rc {self.rc})")
         return found
@@ -82,7 +87,7 @@ def exit_code(result: ProvisionResult) -> int:
     """The rules: hosts first, then plays with no hosts, then an unfinished run."""
     if any(s.failed or s.unreachable for s in result.hosts.values()):
         return EXIT_HOSTS_FAILED
-    if result.plays_without_hosts:
+    if result.plays_without_hosts and (not result.limited or not result.hosts):
         return EXIT_NO_HOSTS
     if result.status != "successful" or result.rc not in (0, None):
         return EXIT_INCOMPLETE
@@ -100,6 +105,14 @@ def count_plays(playbook: Path) -> int:
         imported = play.get("ansible.builtin.import_playbook") or play.get("import_playbook")
         total += count_plays(playbook.parent / imported) if imported else 1
     return total
+
+
+def failure_message(res: dict[str, Any]) -> str:
+    """The words of a failed task; for a loop, those of its failed items."""
+    items = [failure_message(item) for item in res.get("results", []) if isinstance(item, dict) and item.get("failed")]
+    if items:
+        return "; ".join(items)
+    return str(res.get("msg") or res.get("stderr") or res.get("reason") or "")
 
 
 class Progress:
@@ -134,9 +147,11 @@ class Progress:
             self._show()
         elif kind in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable", "runner_on_skipped"):
             self.hosts_done.add(data.get("host", ""))
+            if kind == "runner_on_ok" and data.get("task_action") in ("debug", "ansible.builtin.debug"):
+                # What a playbook says on purpose (NOT EXERCISED, warnings) reaches the console.
+                self._line(f"  {data.get('host')}: {data.get('res', {}).get('msg', '')}")
             if kind in ("runner_on_failed", "runner_on_unreachable") and not data.get("ignore_errors"):
-                res = data.get("res", {})
-                message = str(res.get("msg") or res.get("stderr") or res.get("reason") or "")
+                message = " ".join(failure_message(data.get("res", {})).split())
                 self.failures.append({"host": data.get("host", ""), "task": self.task, "message": message})
                 self._line(f"  {kind.removeprefix('runner_on_').upper()}: {data.get('host')}: {self.task}: {message}")
             self._show()
@@ -166,12 +181,22 @@ def parse_extra_vars(items: list[str]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for item in items:
         if item.startswith("@"):
-            loaded = yaml.safe_load(Path(item[1:]).read_text())
+            try:
+                loaded = yaml.safe_load(Path(item[1:]).read_text())
+            except yaml.YAMLError as exc:
+                raise ValueError(f"-e {item}: not valid YAML ({exc})") from None
         elif item.lstrip().startswith("{"):
-            loaded = json.loads(item)
+            try:
+                loaded = json.loads(item)
+            except ValueError as exc:
+                raise ValueError(f"-e {item!r}: not valid JSON ({exc})") from None
         else:
             loaded = {}
-            for pair in item.split():
+            try:
+                pairs = shlex.split(item)
+            except ValueError as exc:
+                raise ValueError(f"-e {item!r}: {exc}") from None
+            for pair in pairs:
                 key, sep, value = pair.partition("=")
                 if not sep or not key:
                     raise ValueError(f"-e {item!r}: expected KEY=VALUE, JSON or @file")
@@ -199,7 +224,7 @@ def run_playbook(
     """Run one playbook; return its per-host summary. Nothing of the run's input stays on disk."""
     import ansible_runner  # slow to import; only when a run happens
 
-    playbook_path = Path(playbook) if Path(playbook).is_absolute() else ROOT / playbook
+    playbook_path = Path(playbook).resolve() if Path(playbook).exists() else ROOT / playbook
     inventory_path = Path(inventory).resolve()
     if not playbook_path.exists():
         raise FileNotFoundError(f"playbook {playbook_path} does not exist")
@@ -241,19 +266,36 @@ def run_playbook(
             hosts=host_stats(runner.stats or {}),
             plays_without_hosts=progress.plays_without_hosts,
             failures=progress.failures,
+            limited=bool(limit),
         )
         stdout = runner.stdout.read() if runner.stdout else ""
     finally:
         shutil.rmtree(private, ignore_errors=True)
     if progress.tty:
         out.write("\r\033[K")
-    keep_record(result, redact(stdout, extra_vars or {}))
+    secrets = secret_values(extra_vars or {})
+    for failure in result.failures:
+        failure["message"] = redact(failure["message"], secrets)
+    if result.status != "successful" and not result.hosts:
+        # Ansible stopped before any host (a bad --limit, a syntax error): say why here.
+        reasons = [line for line in stdout.splitlines() if line.startswith(("ERROR!", "[ERROR]"))]
+        result.failures += [{"host": "", "task": "", "message": redact(line, secrets)} for line in reasons]
+    result.record = str(keep_record(result, redact(stdout, secrets)))
     return result
 
 
-def redact(text: str, extra_vars: dict[str, Any]) -> str:
+def secret_values(extra_vars: Any) -> set[str]:
+    """Every scalar in the extra vars, nested ones included, long enough to be worth blanking."""
+    if isinstance(extra_vars, dict):
+        return set().union(set(), *(secret_values(v) for v in extra_vars.values()))
+    if isinstance(extra_vars, (list, tuple)):
+        return set().union(set(), *(secret_values(v) for v in extra_vars))
+    text = str(extra_vars)
+    return {text} if len(text) >= 4 and not isinstance(extra_vars, bool) else set()
+
+
+def redact(text: str, secrets: set[str]) -> str:
     """Blank out extra-var values a task may have printed, before the output is kept."""
-    secrets = {str(v) for v in extra_vars.values() if isinstance(v, (str, int)) and len(str(v)) >= 4}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "<extra var>")
     return text
@@ -340,8 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"provision: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(summary_table(result))
+    for failure in result.failures:
+        if not failure["host"]:
+            print(f"provision: {failure['message']}", file=sys.stderr)
     for problem in result.problems():
         print(f"provision: {problem}", file=sys.stderr)
+    if result.limited and result.plays_without_hosts:
+        print(f"provision: {len(result.plays_without_hosts)} play(s) had no host within --limit {args.limit}")
+    print(f"provision: output and summary kept in {result.record}")
     print(f"provision: {result.playbook} {result.status} in {result.seconds:.0f} s, exit code {result.exit_code}")
     if args.json:
         args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")

@@ -134,3 +134,31 @@ def test_cli_rejects_missing_inventory(tmp_path, capsys):
     playbook.write_text("[]\n")
     assert provision.main(["-i", str(tmp_path / "nope"), str(playbook)]) == provision.EXIT_USAGE
     assert "inventory" in capsys.readouterr().err
+
+
+def test_limit_makes_plays_for_other_groups_normal(lab):
+    body = PLAY.format(name="fine", hosts="good", tasks=SAY) + PLAY.format(name="others", hosts="gone", tasks=SAY)
+    result = run(lab, body, limit="good")
+    assert result.plays_without_hosts == ["others"]
+    assert result.exit_code == provision.EXIT_OK
+
+
+def test_limit_matching_nothing_says_why(lab):
+    result = run(lab, PLAY.format(name="fine", hosts="good", tasks=SAY), limit="nosuchhost")
+    assert result.exit_code != provision.EXIT_OK
+    assert any("no hosts" in f["message"] for f in result.failures), result.failures
+
+
+def test_nested_extra_vars_are_blanked_in_records(lab):
+    tasks = SAY.replace("word | default('nothing')", "key.file")
+    result = run(
+        lab, PLAY.format(name="nested", hosts="good", tasks=tasks), extra_vars={"key": {"file": "/secret/path.asc"}}
+    )
+    assert result.exit_code == provision.EXIT_OK
+    for path in (lab / "records").rglob("*"):
+        if path.is_file():
+            assert "/secret/path.asc" not in path.read_text()
+
+
+def test_quoted_values_are_unquoted_like_ansible():
+    assert provision.parse_extra_vars(["msg=\"hello world\" x='abc'"]) == {"msg": "hello world", "x": "abc"}

@@ -65,9 +65,15 @@ def test_restart_keeps_framework_id_and_tasks(host):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"mesos_framework_network": "OVERLAY"}, "mesos_framework_network must be HOST or BRIDGE (found 'OVERLAY')"),
-        ({"mesos_framework_instances": -1}, "mesos_framework_instances >= 0 (found -1)"),
-        ({"mesos_framework_base_archive": "/nonexistent.tar"}, "(found '/nonexistent.tar')"),
+        (
+            {"mesos_framework_network": "OVERLAY"},
+            "mesos_framework_network must be HOST or BRIDGE, in any case (found 'OVERLAY')",
+        ),
+        ({"mesos_framework_instances": -1}, "mesos_framework_instances must be 0 or more (found -1)"),
+        (
+            {"mesos_framework_base_archive": "/nonexistent.tar"},
+            "must be an existing file on the controller (found '/nonexistent.tar')",
+        ),
     ],
 )
 def test_bad_settings_are_refused(host, role_run, overrides, message):
