@@ -118,7 +118,7 @@ def up(count: int, os_name: str | None) -> int:
             print(f"lab: {reason}")
     image = RECIPES[os_name].image
     names = host_names(count)
-    print(f"lab: starting {count} {os_name} host(s): {', '.join(names)}", flush=True)
+    print(f"lab: bringing up {count} {os_name} host(s), reusing any that already run: {', '.join(names)}", flush=True)
     addresses = hosts.up([hosts.HostSpec(name, image, NETWORK, GROUP) for name in names])
     repo = aptrepo.serve(NETWORK, REPO_NAME, GROUP)
     LAB_DIR.mkdir(exist_ok=True)
@@ -148,30 +148,34 @@ def fetch_json(url: str) -> Any:
 
 def status() -> int:
     if not INVENTORY.exists():
-        print("lab: no lab is up (python -m tools.lab up)")
+        print(f"lab: no lab is up (python -m tools.lab up); looked for {INVENTORY.relative_to(ROOT)}")
         return 1
     info = json.loads((LAB_DIR / "hosts.json").read_text())
+    groups = yaml.safe_load(INVENTORY.read_text())["all"]["children"]
     print(f"lab: {len(info['addresses'])} {info['os']} hosts, inventory {INVENTORY.relative_to(ROOT)}")
     for name, address in info["addresses"].items():
         running = hosts.docker("inspect", "--format", "{{.State.Status}}", name, check=False).stdout.strip() or "gone"
-        print(f"  {name:<8} {address:<15} {running}")
-        bridge_page = hosts.docker(
-            "exec",
-            name,
-            "sh",
-            "-c",
+        member_of = ", ".join(group for group, body in groups.items() if name in (body.get("hosts") or {}))
+        print(f"  {name:<10} {address:<15} {running:<8} {member_of}")
+        page = hosts.docker(
+            "exec", name, "sh", "-c",
             "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' dummy-nginx 2>/dev/null",
             check=False,
-        ).stdout.strip()
-        if bridge_page:
-            print(f"           dummy-nginx on docker-internal: http://{bridge_page}/ (from {name})")
-    first = next(iter(info["addresses"].values()))
-    master = fetch_json(f"http://{first}:5050/master/state")
+        ).stdout.strip()  # fmt: skip
+        if page:
+            print(f"             nginx on docker-internal: docker exec {name} curl -s http://{page}/")
+    master = next(iter(groups.get("mesos_masters", {}).get("hosts") or {}), None)
     if master is None:
-        print("  Mesos: not running (no Mesos package was supplied: set MESOS_DEB)")
         return 0
-    print(f"  Mesos UI: http://{first}:5050/  (agents: {len(master.get('slaves', []))})")
-    tasks = fetch_json(f"http://{first}:{FRAMEWORK_STATUS_PORT}/tasks") or {}
+    address = info["addresses"][master]
+    state = fetch_json(f"http://{address}:5050/master/state")
+    if state is None:
+        installed = yaml.safe_load(INVENTORY.read_text())["all"]["vars"].get("mesos_master_install")
+        why = "it does not answer" if installed else "no Mesos package was supplied (set MESOS_DEB and run `make lab`)"
+        print(f"  Mesos: not running at http://{address}:5050/: {why}")
+        return 0
+    print(f"  Mesos UI: http://{address}:5050/  (agents registered: {len(state.get('slaves', []))})")
+    tasks = fetch_json(f"http://{address}:{FRAMEWORK_STATUS_PORT}/tasks") or {}
     for task in tasks.get("tasks", []):
         url = f"http://{task.get('hostname')}:{task.get('host_port') or 80}/"
         print(f"  nginx task {task.get('task_id')} ({task.get('state')}): {url}")

@@ -85,7 +85,9 @@ def problems(role: Path) -> list[str]:
 def write(role: Path) -> None:
     readme = role / "README.md"
     text = readme.read_text() if readme.exists() else f"# {role.name}\n\n## Variables\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text:
+    if BEGIN not in text and "\n## Variables\n" in text:
+        text = text.replace("\n## Variables\n", f"\n## Variables\n\n{BEGIN}\n{END}\n", 1)
+    elif BEGIN not in text:
         text += f"\n## Variables\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
