@@ -74,3 +74,16 @@ def instances() -> list[str]:
         check=True,
     )
     return sorted(json.loads(listing.stdout)["_meta"]["hostvars"])
+
+
+@pytest.fixture()
+def name_on_loopback(host):
+    """Map the host's name to 127.0.1.1 as Ubuntu's installer does (it makes Mesos
+    and swarm advertise a loopback address); /etc/hosts is a bind mount in a
+    container, so it is rewritten in place and restored afterwards."""
+    name = host.backend.get_hostname()
+    host.run_test(
+        "cp /etc/hosts /tmp/hosts.orig && { printf '127.0.1.1 %%s\\n' %s; cat /tmp/hosts.orig; } > /etc/hosts", name
+    )
+    yield name
+    host.run_test("cat /tmp/hosts.orig > /etc/hosts")

@@ -163,17 +163,6 @@ def test_quorum_out_of_range_is_refused(role_run, host, quorum):
     ), result.output
 
 
-@pytest.fixture
-def name_on_loopback(host):
-    """Map the host's name to 127.0.1.1 as Ubuntu's installer does; /etc/hosts is a bind mount, rewrite in place."""
-    name = host.backend.get_hostname()
-    host.run_test(
-        "cp /etc/hosts /tmp/hosts.orig && { printf '127.0.1.1 %%s\\n' %s; cat /tmp/hosts.orig; } > /etc/hosts", name
-    )
-    yield name
-    host.run_test("cat /tmp/hosts.orig > /etc/hosts")
-
-
 @pytest.mark.parametrize("role", ["mesos_master", "mesos_agent"])
 def test_hostname_on_loopback_is_refused(role_run, host, name_on_loopback, role):
     name = name_on_loopback

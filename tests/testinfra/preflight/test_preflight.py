@@ -43,18 +43,10 @@ def test_unsupported_release_is_refused(role_run, host):
     assert result.failed_with("is not supported. Supported: Ubuntu 16.04, 18.04, 20.04, 22.04, 24.04; Debian 11, 12,")
 
 
-def test_hostname_on_loopback_is_refused(role_run, host):
-    name = host.backend.get_hostname()
-    # Ubuntu's installer writes this line; it makes Mesos advertise 127.0.1.1.
-    # /etc/hosts is a bind mount in a container: rewrite it in place.
-    host.run_test(
-        "cp /etc/hosts /tmp/hosts.orig && { printf '127.0.1.1 %%s\\n' %s; cat /tmp/hosts.orig; } > /etc/hosts", name
-    )
-    try:
-        result = role_run(name, "preflight", BASE_VARS)
-        explicit = role_run(name, "preflight", {**BASE_VARS, "cluster_address": "10.0.0.5"})
-    finally:
-        host.run_test("cat /tmp/hosts.orig > /etc/hosts")
+def test_hostname_on_loopback_is_refused(role_run, name_on_loopback):
+    name = name_on_loopback
+    result = role_run(name, "preflight", BASE_VARS)
+    explicit = role_run(name, "preflight", {**BASE_VARS, "cluster_address": "10.0.0.5"})
     assert result.failed_with(f"{name}: its name '{name}' resolves to 127.0.1.1 (see /etc/hosts)"), result.output
     assert explicit.rc == 0, explicit.output
 
