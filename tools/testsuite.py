@@ -89,6 +89,14 @@ def stage_molecule(stage: Stage) -> None:
         stage,
     )
     count_pytest(output, stage)
+    # Each scenario's testinfra count, summed, so skips inside scenarios show in the summary too.
+    inner: dict[str, int] = {}
+    for line in output.splitlines():
+        if line.strip().startswith("verifier:") and not line.strip().startswith("verifier: SKIPPED"):
+            for number, word in PYTEST_COUNT.findall(line):
+                inner[word] = inner.get(word, 0) + int(number)
+    if inner:
+        stage.note = "testinfra inside the scenarios: " + ", ".join(f"{n} {w}" for w, n in inner.items())
 
 
 def main(argv: list[str] | None = None) -> int:
