@@ -126,7 +126,6 @@ class Progress:
         self.plays_started = 0
         self.task = ""
         self.hosts_done: set[str] = set()
-        self.play_hosts = 0
         self.failures: list[dict[str, str]] = []
         self.plays_without_hosts: list[str] = []
 
@@ -136,7 +135,6 @@ class Progress:
         if kind == "playbook_on_play_start":
             self.plays_started += 1
             self.play = data.get("play", "")
-            self.play_hosts = len(data.get("play_pattern", "").split(",")) if data.get("play_pattern") else 0
             self._line(f"play {self.plays_started}/{self.total_plays or '?'}: {self.play}")
         elif kind == "playbook_on_no_hosts_matched":
             self.plays_without_hosts.append(self.play)
@@ -256,7 +254,6 @@ def run_playbook(
             quiet=True,
             event_handler=progress,
             cancel_callback=cancel,
-            omit_event_data=False,
         )
         result = ProvisionResult(
             playbook=str(playbook_path.relative_to(ROOT) if playbook_path.is_relative_to(ROOT) else playbook_path),
